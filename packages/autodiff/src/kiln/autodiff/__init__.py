@@ -1,0 +1,1 @@
+"""kiln.autodiff: not yet built (see the repository's issues)."""

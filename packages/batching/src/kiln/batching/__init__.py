@@ -1,0 +1,1 @@
+"""kiln.batching: not yet built (see the repository's issues)."""

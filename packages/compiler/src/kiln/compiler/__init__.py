@@ -1,0 +1,1 @@
+"""kiln.compiler: not yet built (see the repository's issues)."""

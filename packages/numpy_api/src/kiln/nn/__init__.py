@@ -1,0 +1,1 @@
+"""kiln.nn: not yet built (see the repository's issues)."""

@@ -1,0 +1,1 @@
+"""kiln.numpy: not yet built (see the repository's issues)."""

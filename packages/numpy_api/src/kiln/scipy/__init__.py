@@ -1,0 +1,1 @@
+"""kiln.scipy: not yet built (see the repository's issues)."""

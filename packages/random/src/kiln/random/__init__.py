@@ -1,0 +1,1 @@
+"""kiln.random: not yet built (see the repository's issues)."""
