@@ -254,9 +254,9 @@ def _dtype_and_weak(x: Any) -> tuple[np.dtype, bool]:
 
 def promote_types(a: Any, b: Any) -> np.dtype:
     """The dtype both ``a`` and ``b`` promote to, as ``jnp.promote_types`` (never weak,
-    never canonicalised)."""
+    never canonicalised; without x64, u32 and i32 still meet at i32 as in JAX)."""
     a, b = np.dtype(a), np.dtype(b)
-    node = _join(a, b, True)
+    node = _join(a, b, _config_values.enable_x64)
     return _weak_node_dtypes[node] if isinstance(node, str) else node
 
 
