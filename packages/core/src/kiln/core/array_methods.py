@@ -30,7 +30,7 @@ _provided_attributes: set[str] = {
     "T", "mT", "at", "all", "any", "argmax", "argmin", "argsort", "astype", "clip", "conj",
     "conjugate", "cumprod", "cumsum", "diagonal", "dot", "flatten", "imag", "max", "mean",
     "min", "nonzero", "prod", "ptp", "ravel", "real", "repeat", "reshape", "round", "sort",
-    "squeeze", "std", "sum", "swapaxes", "take", "trace", "transpose", "var", "view", "real",
+    "squeeze", "std", "sum", "swapaxes", "take", "trace", "transpose", "var", "view",
 }
 
 _CLASSES = (Array, Tracer)

@@ -92,7 +92,8 @@ class Values:
     trace_key: tuple = ()
 
     def __repr__(self) -> str:
-        return "Values(" + ", ".join(f"{o.short}={getattr(self, o.short)!r}" for o in _OPTIONS) + ")"
+        fields = ", ".join(f"{o.short}={getattr(self, o.short)!r}" for o in _OPTIONS)
+        return f"Values({fields})"
 
 
 values = Values()

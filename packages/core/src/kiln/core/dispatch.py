@@ -7,7 +7,7 @@ from typing import Any
 
 from kiln.core.abstract import ShapedArray, get_aval
 from kiln.core.array import Array
-from kiln.core.backend import Backend, Device, default_backend_instance, get_backend
+from kiln.core.backend import Backend, Device, default_backend_instance
 
 
 def backend_of(args: Any) -> Backend:

@@ -56,7 +56,7 @@ class TypePromotionError(ValueError):
 
 
 def dtype(x: Any) -> np.dtype:
-    """The dtype of ``x`` (a dtype-like, array, or Python scalar type or value), not canonicalised."""
+    """The dtype of ``x`` (dtype-like, array, Python scalar type or value); not canonical."""
     if isinstance(x, np.dtype):
         return x
     if isinstance(x, type) and x in _python_scalar_kinds:
