@@ -88,8 +88,18 @@ def _int_aval(x: int) -> ShapedArray:
     return aval
 
 
+_interned: dict[tuple, ShapedArray] = {}
+
+
 def _ndarray_aval(x: np.ndarray | np.generic) -> ShapedArray:
-    return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+    # Interned, so cache keys made of avals of equal arrays compare by identity.
+    key = (x.shape, x.dtype, _config_values.enable_x64)
+    aval = _interned.get(key)
+    if aval is None:
+        if len(_interned) > 4096:
+            _interned.clear()
+        aval = _interned[key] = ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+    return aval
 
 
 _aval_of_type: dict[type, Any] = {
@@ -107,9 +117,17 @@ for _dt in dtypes.all_dtypes:
 aval_attr = operator.attrgetter("aval")
 
 
+# Types whose abstract value is their ``aval`` attribute (Arrays of each backend): jit's
+# fast path reads it directly.
+aval_attribute_types: set[type] = set()
+
+
 def register_aval_rule(typ: type, rule: Any) -> None:
-    """Teach ``get_aval`` a new array type (kiln.Array and tracers register themselves)."""
+    """Teach ``get_aval`` a new array type (kiln.Array and tracers register themselves);
+    ``aval_attr`` as the rule marks a type whose ``.aval`` is its abstract value."""
     _aval_of_type[typ] = rule
+    if rule is aval_attr:
+        aval_attribute_types.add(typ)
 
 
 def get_aval(x: Any) -> ShapedArray:

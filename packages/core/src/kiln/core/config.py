@@ -86,10 +86,13 @@ _OPTIONS = [
 ]
 
 
+_trace_key_ids: dict[tuple, int] = {}
+
+
 class Values:
     """Current option values, as plain attributes for fast reads (``values.enable_x64``)."""
 
-    trace_key: tuple = ()
+    trace_key: int = 0
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{o.short}={getattr(self, o.short)!r}" for o in _OPTIONS)
@@ -163,10 +166,12 @@ class Config:
             self.update(name, previous)
 
     def _refresh_trace_key(self) -> None:
-        # Options that change what tracing produces; jit's cache key includes this tuple.
-        values.trace_key = tuple(
+        # Options that change what tracing produces; jit's cache key includes them, as a
+        # small int naming the combination (cheaper to hash than the tuple itself).
+        combination = tuple(
             getattr(values, o.short) for o in self._options.values() if o.affects_tracing
         )
+        values.trace_key = _trace_key_ids.setdefault(combination, len(_trace_key_ids))
 
     def __dir__(self) -> list[str]:
         return sorted(o.jax_name for o in self._options.values()) + ["update", "read", "values"]

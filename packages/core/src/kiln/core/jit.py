@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kiln.core import tracing
-from kiln.core.abstract import get_aval
+from kiln.core.abstract import aval_attribute_types, get_aval
 from kiln.core.config import values as config_values
 from kiln.core.dispatch import backend_of
 from kiln.core.jaxpr import ClosedJaxpr, Jaxpr, param_printers, pp_call_params
@@ -42,7 +42,7 @@ def _jit_impl(*args: Any, jaxpr: ClosedJaxpr, **_: Any) -> list[Any]:
 class _Entry:
     """One traced signature: the jaxpr, how to rebuild outputs, and its executable."""
 
-    __slots__ = ("closed", "hoisted", "out_tree", "name", "executable", "donate")
+    __slots__ = ("closed", "hoisted", "out_tree", "name", "executable", "donate", "single")
 
     def __init__(self, closed: ClosedJaxpr, hoisted: list[Any], out_tree: Any, name: str,
                  donate: tuple[int, ...]):
@@ -52,6 +52,7 @@ class _Entry:
         self.name = name
         self.executable = None
         self.donate = donate
+        self.single = out_tree.num_leaves == 1 and out_tree.num_nodes == 1  # a bare array
 
 
 def _normalize_argnums(argnums: int | Iterable[int] | None) -> tuple[int, ...]:
@@ -137,6 +138,8 @@ class JitFunction:
         self.device = device
         self.backend = backend
         self._cache: dict[Any, _Entry] = {}
+        # Calls whose arguments are all arrays skip flattening: keyed by their avals alone.
+        self._array_cache: dict[Any, _Entry] = {}
         self._simple = not self.static_argnums and not self.static_argnames
         _live_jits.add(self)
 
@@ -188,7 +191,19 @@ class JitFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if config_values.disable_jit:
             return self.fun(*args, **kwargs)
-        entry, leaves = self._entry(args, kwargs)
+        entry = None
+        if not kwargs and self._simple:
+            # The hot path: positional arrays only. No pytree flattening, a key of avals.
+            key = _array_key(args)
+            if key is not None:
+                entry = self._array_cache.get(key)
+                if entry is None:
+                    entry, _ = self._entry(args, kwargs)
+                    if not entry.hoisted:
+                        self._array_cache[key] = entry
+                leaves = args
+        if entry is None:
+            entry, leaves = self._entry(args, kwargs)
         if tracing.context.trace is EVAL_TRACE and not entry.hoisted:
             executable = entry.executable
             if executable is None:
@@ -196,6 +211,8 @@ class JitFunction:
             outs = executable(*leaves)
         else:
             outs = jit_p.bind(*entry.hoisted, *leaves, jaxpr=entry.closed, name=entry.name)
+        if entry.single:
+            return outs[0]
         return tree_unflatten(entry.out_tree, outs)
 
     def _trace(self, args: tuple, kwargs: dict, nums: tuple, in_tree: Any,
@@ -276,6 +293,7 @@ class JitFunction:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._array_cache.clear()
 
     def _cache_size(self) -> int:
         return len(self._cache)
@@ -311,6 +329,16 @@ class Traced:
                 "install kiln-compiler for the xla backend")
         return lower(self._entry.closed, out_tree=self._entry.out_tree,
                      donate_argnums=self._entry.donate, device=self._jitted.device)
+
+
+def _array_key(args: tuple) -> tuple | None:
+    """The cache key of a call whose arguments are all Arrays, else None."""
+    key = [config_values.trace_key]
+    for a in args:
+        if type(a) not in aval_attribute_types:
+            return None
+        key.append(a.aval)
+    return tuple(key)
 
 
 class _LazyArgNames(Sequence):
