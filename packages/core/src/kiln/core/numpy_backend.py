@@ -103,10 +103,11 @@ class NumpyBackend(Backend):
 
     def apply_primitive(self, prim: Any, args: Sequence[Any], params: dict) -> Any:
         in_avals = [abstract.get_aval(x) for x in args]
+        # The shape rule first: bad arguments get JAX's errors, not NumPy's.
+        out_avals = self._out_avals(prim, in_avals, params)
         values = [reference.to_numpy(x, a) for x, a in zip(args, in_avals)]
         rule = _impls.get(prim) or reference.impl_of(prim, in_avals, params)
         out = rule(*values, **params)
-        out_avals = self._out_avals(prim, in_avals, params)
         device = self._devices[0]
         if prim.multiple_results:
             outs = [reference.as_dtype(x, a.dtype) for x, a in zip(out, out_avals)]
