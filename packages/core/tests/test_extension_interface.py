@@ -71,9 +71,10 @@ def test_check_primitive_runs_registered_checks() -> None:
 
     register_check("test_only_check", my_check)
     try:
-        report = check_primitive(twice_p, np.ones(3, np.float32))
+        mine = ["impl_vs_abstract_eval", "test_only_check"]
+        report = check_primitive(twice_p, np.ones(3, np.float32), only=mine)
         assert "impl_vs_abstract_eval" in report.passed and "test_only_check" in report.passed
-        report = check_primitive(square_plus_p, np.ones(3, np.float32))
+        report = check_primitive(square_plus_p, np.ones(3, np.float32), only=mine)
         assert report.skipped["test_only_check"] == "only for test_twice"
     finally:
         testing._checks.pop("test_only_check")

@@ -215,15 +215,10 @@ def item_assignment_error(x: Any) -> TypeError:
 
 
 def unstack(x: Any) -> list[Any]:
-    """The slices ``x[0], x[1], ...`` along the leading axis, via lax."""
+    """The slices ``x[0], x[1], ...`` along the leading axis (what iteration yields)."""
     from kiln import lax
 
-    n = x.shape[0]
-    rest = tuple(x.shape[1:])
-    return [
-        lax.reshape(lax.slice(x, (i,) + (0,) * len(rest), (i + 1,) + rest), rest)
-        for i in range(n)
-    ]
+    return [lax.index_in_dim(x, i, 0, keepdims=False) for i in range(x.shape[0])]
 
 
 abstract.register_aval_rule(Array, abstract.aval_attr)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kiln.core import dtypes
 from kiln.core import pretty as pp
 from kiln.core.abstract import ShapedArray
 
@@ -47,8 +48,13 @@ class Literal:
 
 
 def _literal_text(val: Any) -> str:
-    if isinstance(val, np.ndarray):
-        val = val[()]
+    # Python scalars print as written (0.1); NumPy scalars as the exact value they hold
+    # (bfloat16 0.1 prints 0.10009765625), as JAX prints them.
+    if isinstance(val, (np.ndarray, np.generic)):
+        val = np.asarray(val)
+        if dtypes.is_float(val.dtype):
+            return str(float(val))
+        return str(val.item())
     return str(val)
 
 
@@ -248,6 +254,8 @@ def _pp_value(value: Any, names: _Names) -> pp.Doc | str:
 def _param_text(value: Any, top: bool = False) -> str:
     if isinstance(value, np.dtype):
         return value.name
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+        return str(value)
     if isinstance(value, tuple):
         inner = ", ".join(_param_text(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -267,10 +275,12 @@ def _pp_eqn(eqn: JaxprEqn, names: _Names) -> pp.Doc:
     params: pp.Doc | str = ""
     if items:
         entries = [pp.concat([f"{k}=", _pp_value(v, names)]) for k, v in items]
-        params = pp.concat(["[", pp.nest(2, pp.concat([pp.softline, pp.join(pp.line, entries)])),
-                            pp.softline, "]"])
+        params = pp.group(pp.concat([
+            "[", pp.nest(2, pp.concat([pp.softline, pp.join(pp.line, entries)])),
+            pp.softline, "]"]))
     ins = " ".join(_pp_atom(a, names) for a in eqn.invars)
-    return pp.group(pp.concat([f"{outs} = {eqn.primitive.name}", params, " " + ins]))
+    head = f"{outs} = {eqn.primitive.name}" if outs else eqn.primitive.name
+    return pp.group(pp.concat([head, params, " " + ins]))
 
 
 def pp_call_params(eqn: JaxprEqn, names: _Names) -> list[tuple[str, Any]]:

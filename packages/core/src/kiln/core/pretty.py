@@ -87,30 +87,23 @@ softline = Line("")  # breaks to nothing when flat
 _FLAT, _BREAK = True, False
 
 
-def _fits(width: int, first: tuple[int, bool, Doc], rest: list[tuple[int, bool, Doc]]) -> bool:
-    # Does `first` (flat), then what follows on `rest`, fit before the next break?
-    stack = [first]
-    below = len(rest)
-    while width >= 0:
-        if not stack:
-            if below == 0:
-                return True
-            below -= 1
-            stack.append(rest[below])
-        indent, flat, doc = stack.pop()
-        if isinstance(doc, Text):
-            width -= len(doc.s)
-        elif isinstance(doc, Line):
-            if not flat:
-                return True
-            width -= len(doc.flat)
-        elif isinstance(doc, Concat):
-            stack.extend((indent, flat, d) for d in reversed(doc.docs))
-        elif isinstance(doc, Nest):
-            stack.append((indent + doc.indent, flat, doc.doc))
-        else:  # Group
-            stack.append((indent, flat, doc.doc))
-    return False
+def _fits(width: int, doc: Doc) -> bool:
+    # Whether `doc`, printed flat, fits in `width` columns. Like JAX's printer, only the group
+    # itself counts, not what follows it on the line.
+    stack = [doc]
+    while stack:
+        if width < 0:
+            return False
+        d = stack.pop()
+        if isinstance(d, Text):
+            width -= len(d.s)
+        elif isinstance(d, Line):
+            width -= len(d.flat)
+        elif isinstance(d, Concat):
+            stack.extend(reversed(d.docs))
+        else:  # Nest or Group
+            stack.append(d.doc)
+    return width >= 0
 
 
 def _render(doc: Doc, width: int) -> str:
@@ -133,7 +126,7 @@ def _render(doc: Doc, width: int) -> str:
             stack.extend((indent, flat, c) for c in reversed(d.docs))
         elif isinstance(d, Nest):
             stack.append((indent + d.indent, flat, d.doc))
-        else:  # Group: flat if it and what follows up to the next break fit
-            mode = flat or _fits(width - col, (indent, _FLAT, d.doc), stack)
+        else:  # Group: flat if it fits on the rest of the line
+            mode = flat or _fits(width - col, d.doc)
             stack.append((indent, mode, d.doc))
     return "".join(out)
