@@ -5,10 +5,13 @@ define a :class:`Primitive`, register its rules with the ``register_*`` verbs, a
 them against each other with ``kiln.core.testing.check_primitive``. See docs/extending.md.
 """
 
-from kiln.core import dtypes  # noqa: F401
+from kiln.core import (
+    array_methods,  # noqa: F401  (installs operator placeholders)
+    dtypes,  # noqa: F401
+    primitives,  # noqa: F401,E402  (defines the core primitive set)
+)
 from kiln.core.abstract import ShapedArray, get_aval, register_aval_rule  # noqa: F401
 from kiln.core.array import Array  # noqa: F401
-from kiln.core import array_methods  # noqa: F401  (installs operator placeholders)
 from kiln.core.array_methods import set_array_methods  # noqa: F401
 from kiln.core.backend import (  # noqa: F401
     Backend,
@@ -68,4 +71,3 @@ from kiln.core.tracing import (  # noqa: F401
     set_current_trace,
     with_trace,
 )
-from kiln.core import primitives  # noqa: F401,E402  (defines the core primitive set)

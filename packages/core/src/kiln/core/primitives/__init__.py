@@ -1,4 +1,13 @@
 """The core primitive set, one module per family: each defines its primitives with their
 shape (abstract_eval) rules and NumPy (impl) rules."""
 
-from kiln.core.primitives import elementwise  # noqa: F401
+from kiln.core.primitives import (  # noqa: F401
+    collectives,
+    contraction,
+    cumulative,
+    elementwise,
+    indexing,
+    reductions,
+    sorting,
+    structural,
+)
