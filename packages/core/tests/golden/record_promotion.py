@@ -2,9 +2,14 @@
 # promote_types: jnp.promote_types on dtype pairs (x64 off; JAX does not canonicalize here).
 # result_type_x32 / result_type_x64: jax.dtypes.result_type on dtypes and Python scalar types
 # (int, float, complex are weak), returning "<dtype>" or "<dtype>*" when weakly typed.
-import json, sys
-import jax, jax.numpy as jnp, numpy as np
+import json
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
 from jax import dtypes
+
 names = ["bool","uint8","uint16","uint32","uint64","int8","int16","int32","int64",
          "bfloat16","float16","float32","float64","complex64","complex128",
          "int4","uint4","int2","uint2","float8_e4m3fn","float8_e5m2","float8_e4m3b11fnuz",
@@ -15,8 +20,11 @@ def operand(k):
 out = {"promote_types": {}}
 for a in names:
     for b in names:
-        try: out["promote_types"][f"{a},{b}"] = str(jnp.promote_types(operand(a), operand(b)))
-        except Exception as e: out["promote_types"][f"{a},{b}"] = "error:" + type(e).__name__
+        try:
+            result = str(jnp.promote_types(operand(a), operand(b)))
+        except Exception as e:
+            result = "error:" + type(e).__name__
+        out["promote_types"][f"{a},{b}"] = result
 for x64 in (False, True):
     jax.config.update("jax_enable_x64", x64)
     table = {}
