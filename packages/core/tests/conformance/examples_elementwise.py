@@ -137,6 +137,18 @@ for name in ("eq", "ne"):
     EXAMPLES.append((ew.PRIMITIVES[name], (_complex((3,), np.dtype(np.complex64)),
                                            _complex((3,), np.dtype(np.complex64))), {}))
 
+# Comparisons in the total order of floats.
+_specials = np.array([np.nan, -0.0, 0.0, -np.inf, 1.0, -np.nan], F32)
+for name in ("eq_to", "le_to", "lt_to"):
+    prim = ew.PRIMITIVES[name]
+    EXAMPLES += [
+        (prim, (_specials, _specials[::-1].copy()), {}),
+        (prim, (_specials.astype(BF16), _specials[::-1].astype(BF16)), {}),
+        (prim, (_ints(-5, 5, (4,), np.dtype(np.int32)), _ints(-5, 5, (4,), np.dtype(np.int32))),
+         {}),
+        (prim, (np.array([True, False]), np.array([False, False])), {}),
+    ]
+
 # Parameterised primitives.
 for dt in (F32, F16, BF16):
     x = _uniform(-3, 3, (2, 3), dt)

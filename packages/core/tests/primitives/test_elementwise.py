@@ -523,6 +523,27 @@ def test_comparisons(name, dtype, jit):
     assert run(getattr(lax, name), nan, nan)[0] == (name == "ne")
 
 
+def test_total_order_comparisons():
+    # jax.lax.eq_to_p, lt_to_p, le_to_p: XLA's TOTALORDER comparisons
+    nan = np.nan
+    x = np.array([nan, -0.0, -nan, 1.0, nan, 2.0, -np.inf, np.inf], np.float32)
+    y = np.array([nan, 0.0, -np.inf, 1.0, -nan, 1.0, nan, nan], np.float32)
+    T, F = True, False
+    expected = {"eq_to": [T, F, F, T, F, F, F, F], "lt_to": [F, T, T, F, F, F, T, T],
+                "le_to": [T, T, T, T, F, F, T, T]}
+    for name, want in expected.items():
+        prim = getattr(lax, f"{name}_p")
+        np.testing.assert_array_equal(run(prim.bind, x, y), want)
+        np.testing.assert_array_equal(run(prim.bind, x.astype(F64), y.astype(F64)), want)
+        np.testing.assert_array_equal(run(prim.bind, x.astype(BF16), y.astype(BF16)), want)
+    np.testing.assert_array_equal(run(lax.lt_to_p.bind, np.array([1, -3], np.int32),
+                                      np.array([2, -4], np.int32)), [True, False])
+    np.testing.assert_array_equal(run(lax.lt_to_p.bind, np.array([1, 0], np.uint32),
+                                      np.array([2**32 - 1, 1], np.uint32)), [True, True])
+    assert str(kiln.make_jaxpr(lax.lt_to_p.bind)(x, y)) == \
+        "{ lambda ; a:f32[8] b:f32[8]. let c:bool[8] = lt_to a b in (c,) }"
+
+
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
 def test_logic_on_booleans(jit):
     x, y = np.array([True, True, False, False]), np.array([True, False, True, False])
@@ -662,7 +683,7 @@ ACCEPTED = {
     "neg": _NUMBERS, "sign": _NUMBERS, "add": _NUMBERS, "sub": _NUMBERS, "mul": _NUMBERS,
     "div": _NUMBERS, "square": _NUMBERS, "integer_pow": _NUMBERS,
     "rem": _INTS + _FLOATS, "max": _ALL, "min": _ALL, "eq": _ALL, "ne": _ALL, "clamp": _ALL,
-    "lt": _ALL[:-1], "ge": _ALL[:-1],
+    "lt": _ALL[:-1], "ge": _ALL[:-1], "eq_to": _ALL, "lt_to": _ALL[:-1],
     "floor": _FLOATS, "round": _FLOATS, "is_finite": _FLOATS, "nextafter": _FLOATS,
     "cbrt": _FLOATS, "erf": _FLOATS, "lgamma": _FLOATS, "igamma": _FLOATS,
     "regularized_incomplete_beta": _FLOATS, "reduce_precision": _FLOATS, "zeta": _FLOATS,

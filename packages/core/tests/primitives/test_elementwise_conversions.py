@@ -133,6 +133,9 @@ def test_convert_canonicalizes_and_warns():
                       "convert_element_type is not available, and will be truncated to dtype "
                       "float32"):
         assert run(convert(np.float64), np.float32(1)).dtype == np.float32
+    for requested in (np.dtype("float64"), "float64", np.int64, np.complex128):
+        with pytest.warns(UserWarning, match="Explicitly requested dtype"):
+            lax.convert_element_type(np.float32(1), requested)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert run(convert(float), np.int32(1)).dtype == np.float32

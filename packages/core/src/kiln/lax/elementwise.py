@@ -1,8 +1,9 @@
 """Elementwise ``lax`` functions: ``lax.add(x, y)``, ``lax.sin(x)``, ``lax.select(p, a, b)``,
 ``lax.convert_element_type(x, dtype)``...
 
-Like jax.lax, these never promote: operands must already have matching dtypes (Python
-scalars are weakly typed and take the other operand's dtype).
+Like jax.lax, these never promote: operands must already have matching dtypes. A Python
+scalar is a weakly typed int32/float32/complex64 (64-bit with x64), so ``lax.add(x, 2.0)``
+works for a float32 ``x`` but not a float16 one.
 """
 
 from __future__ import annotations
@@ -470,7 +471,8 @@ def _user_dtype(dtype: Any, fun_name: str) -> np.dtype:
     32-bit one, with JAX's warning when the 64-bit type was named explicitly."""
     requested = dtypes.dtype(dtype)
     canonical = dtypes.canonicalize_dtype(requested)
-    if canonical != requested and dtype not in (bool, int, float, builtins.complex):
+    python_type = any(dtype is t for t in (bool, int, float, builtins.complex))
+    if canonical != requested and not python_type:
         warnings.warn(
             f"Explicitly requested dtype {requested.name} requested in {fun_name} is not "
             f"available, and will be truncated to dtype {canonical.name}. To enable more "

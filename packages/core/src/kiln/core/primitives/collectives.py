@@ -38,6 +38,9 @@ axis_index_p = Primitive("axis_index")
 
 # The collectives whose ``axes`` param names the axes they reduce over.
 REDUCTIONS = (psum_p, pmax_p, pmin_p)
+# Every primitive here: they only run where a transformation binds their axis names, so
+# they have no standalone conformance examples (their tests bind names with vmap).
+NAMED_AXIS_PRIMITIVES = (*REDUCTIONS, all_gather_p, axis_index_p)
 
 
 # -- the axis environment -------------------------------------------------------------------
@@ -179,6 +182,7 @@ register_abstract_eval(axis_index_p, _axis_index_aval_rule)
 register_impl(axis_index_p, _unbound_impl("axis_name"))
 
 __all__ = [
-    "REDUCTIONS", "all_gather_p", "as_axis_names", "axis_env", "axis_index_p", "axis_size",
-    "check_axis_names", "extend_axis_env", "pmax_p", "pmin_p", "psum_p", "unbound_axis_error",
+    "NAMED_AXIS_PRIMITIVES", "REDUCTIONS", "all_gather_p", "as_axis_names", "axis_env",
+    "axis_index_p", "axis_size", "check_axis_names", "extend_axis_env", "pmax_p", "pmin_p",
+    "psum_p", "unbound_axis_error",
 ]

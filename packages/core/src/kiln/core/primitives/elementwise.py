@@ -87,8 +87,9 @@ def check_dtype_kinds(name: str, avals: Sequence[ShapedArray],
 
 # -- computing with NumPy --------------------------------------------------------------------
 
-# NumPy's ufuncs do not all support the ml_dtypes types: implementations compute in a wider
-# type that holds every value exactly, and the result is rounded back once.
+# NumPy's ufuncs do not all support the ml_dtypes types: by default implementations compute
+# in a wider type that holds every value exactly, and the result is rounded back once (for a
+# single operation, the same as computing in the narrow type).
 _WIDER = {
     **{dt: np.dtype(np.float32) for dt in (dtypes.bfloat16, *dtypes.small_float_dtypes)},
     dtypes.int2: dtypes.int8, dtypes.int4: dtypes.int8,
@@ -99,6 +100,12 @@ _WIDER = {
 def widen(x: np.ndarray) -> np.ndarray:
     wider = _WIDER.get(x.dtype)
     return x if wider is None else x.astype(wider)
+
+
+def stepwise(x: np.ndarray) -> np.ndarray:
+    """For implementations of several steps (integer_pow, logistic): floats stay in their own
+    type (ml_dtypes has the few ufuncs needed), so that every step rounds to it, as in XLA."""
+    return x if dtypes.is_float(x.dtype) else widen(x)
 
 
 def to_float64(x: np.ndarray) -> np.ndarray:
@@ -207,6 +214,11 @@ def _integer_pow(x: np.ndarray, *, y: int) -> np.ndarray:
     return np.ones_like(acc) / acc if y < 0 else acc
 
 
+def _logistic(x: np.ndarray) -> np.ndarray:
+    one = np.ones((), x.dtype)
+    return one / (one + np.exp(-x))
+
+
 def _atan2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x.dtype.kind == "c":
         return -1j * np.log((y + 1j * x) / np.sqrt(y * y + x * x))
@@ -221,6 +233,25 @@ def _complex(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _conj(x: np.ndarray, *, input_dtype: np.dtype) -> np.ndarray:
     return np.conj(x.astype(_complex_of(x.dtype)))
+
+
+def _total_order_key(x: np.ndarray) -> np.ndarray:
+    """Integers that order floats totally, as XLA's TOTALORDER comparisons do:
+    -NaN < -inf < ... < -0.0 < +0.0 < ... < inf < +NaN (NaNs by payload)."""
+    if not dtypes.is_float(x.dtype):
+        return x
+    width = dtypes.itemsize_bits(x.dtype)
+    value = _signed_value(_bits(x), width)
+    return np.where(value < 0, value ^ np.int64(2 ** (width - 1) - 1), value)
+
+
+def _total_order(compare: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def impl(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if dtypes.is_complex(x.dtype):  # (only eq_to accepts complex: both parts equal)
+            return impl(x.real, y.real) & impl(x.imag, y.imag)
+        return compare(_total_order_key(x), _total_order_key(y))
+
+    return impl
 
 
 def _shift(kind: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -448,7 +479,7 @@ TABLE = [
     Elementwise("div", _div, NUM, 2, tip="jnp.divide"),
     Elementwise("rem", _rem, ("integer", "floating"), 2),
     Elementwise("pow", _pow, (INEXACT, NUM), 2, dtype_rule=_pow_dtype, **_precise),
-    Elementwise("integer_pow", _integer_pow, NUM, check=_integer_pow_check),
+    Elementwise("integer_pow", _integer_pow, NUM, check=_integer_pow_check, prepare=stepwise),
     Elementwise("max", _max, ANY, 2, tip="jnp.maximum"),
     Elementwise("min", _min, ANY, 2, tip="jnp.minimum"),
     Elementwise("square", np.square, NUM),
@@ -461,8 +492,8 @@ TABLE = [
     Elementwise("log", np.log, INEXACT, **_precise_accuracy),
     Elementwise("log1p", np.log1p, INEXACT, **_precise_accuracy),
     Elementwise("expm1", np.expm1, INEXACT, **_precise_accuracy),
-    # XLA defines logistic by this formula in the operand's type (not to_float64).
-    Elementwise("logistic", lambda x: 1 / (1 + np.exp(-x)), INEXACT, **_accuracy),
+    # JAX defines logistic by this formula, evaluated in the operand's type.
+    Elementwise("logistic", _logistic, INEXACT, prepare=stepwise, **_accuracy),
     Elementwise("tanh", np.tanh, INEXACT, **_precise_accuracy),
     Elementwise("sin", np.sin, INEXACT, **_precise_accuracy),
     Elementwise("cos", np.cos, INEXACT, **_precise_accuracy),
@@ -503,6 +534,13 @@ TABLE = [
     Elementwise("le", np.less_equal, ORDERED, 2, result_dtype=_bool_result),
     Elementwise("gt", np.greater, ORDERED, 2, result_dtype=_bool_result),
     Elementwise("ge", np.greater_equal, ORDERED, 2, result_dtype=_bool_result),
+    # comparisons in the total order of floats (sort comparators use them)
+    Elementwise("eq_to", _total_order(np.equal), ANY, 2, result_dtype=_bool_result,
+                prepare=None),
+    Elementwise("le_to", _total_order(np.less_equal), ORDERED, 2, result_dtype=_bool_result,
+                prepare=None),
+    Elementwise("lt_to", _total_order(np.less), ORDERED, 2, result_dtype=_bool_result,
+                prepare=None),
     # bits
     Elementwise("not", np.invert, BOOL_OR_INT),
     Elementwise("and", np.bitwise_and, BOOL_OR_INT, 2),
@@ -623,9 +661,8 @@ def _bitcast_aval(x: ShapedArray, *, new_dtype: np.dtype) -> ShapedArray:
                              f"size {old_bits} bits to {new_dtype} of size {new_bits}, bits but "
                              f"{last} * {old_bits} != {new_bits}")
         shape = x.shape[:-1]
-    special = (dtypes.bool_,)
-    if (x.dtype in special or new_dtype in special or dtypes.is_complex(x.dtype)
-            or dtypes.is_complex(new_dtype)) and x.dtype != new_dtype:
+    bool_or_complex = lambda dt: dt == dtypes.bool_ or dtypes.is_complex(dt)
+    if (bool_or_complex(x.dtype) or bool_or_complex(new_dtype)) and x.dtype != new_dtype:
         raise TypeError("lax.bitcast_convert_type does not support bool or complex values unless "
                         f"the operand and destination types match. Got operand dtype={x.dtype}, "
                         f"new_dtype={new_dtype!r}. Consider using the arr.view() method instead.")
