@@ -74,6 +74,33 @@ class ShapedArray:
         return ShapedArray, (self.shape, self.dtype, self.weak_type)
 
 
+class HasAval:
+    """Shape and dtype properties read from ``self.aval`` (kiln.Array and tracers)."""
+
+    __slots__ = ()
+    aval: ShapedArray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    @property
+    def weak_type(self) -> bool:
+        return self.aval.weak_type
+
+
 def _scalar_aval(typ: type, weak: bool) -> ShapedArray:
     return ShapedArray((), dtypes.python_scalar_dtype(typ), weak)
 

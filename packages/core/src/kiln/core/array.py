@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from kiln.core import abstract, dtypes
-from kiln.core.abstract import ShapedArray
+from kiln.core.abstract import HasAval, ShapedArray
 from kiln.core.tracing import Tracer
 
 
-class Array:
+class Array(HasAval):
     """An immutable n-dimensional array on a device."""
 
     __slots__ = ("aval", "__weakref__")
@@ -53,26 +53,6 @@ class Array:
         return False
 
     # -- shape and type ---------------------------------------------------------------------
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.aval.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.aval.dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.aval.shape)
-
-    @property
-    def size(self) -> int:
-        return self.aval.size
-
-    @property
-    def weak_type(self) -> bool:
-        return self.aval.weak_type
 
     @property
     def itemsize(self) -> int:

@@ -10,6 +10,7 @@ than from the user: weak values take the dtype of whatever they meet, so ``x * 2
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any
 
 import ml_dtypes
@@ -164,6 +165,23 @@ def python_scalar_dtype(typ: type) -> np.dtype:
 
 def is_python_scalar(x: Any) -> bool:
     return type(x) in _python_scalar_kinds
+
+
+def check_user_dtype(dtype_like: Any, fun_name: str) -> np.dtype:
+    """A dtype asked for by the user, canonicalised: without x64, a 64-bit type becomes the
+    32-bit one, with JAX's warning when the 64-bit type was named explicitly."""
+    requested = dtype(dtype_like)
+    canonical = canonicalize_dtype(requested)
+    python_type = any(dtype_like is t for t in (bool, int, float, complex))
+    if canonical != requested and not python_type:
+        warnings.warn(
+            f"Explicitly requested dtype {requested.name} requested in {fun_name} is not "
+            f"available, and will be truncated to dtype {canonical.name}. To enable more "
+            "dtypes, set the jax_enable_x64 configuration option or the JAX_ENABLE_X64 shell "
+            "environment variable. See https://github.com/jax-ml/jax#current-gotchas for more.",
+            stacklevel=3,
+        )
+    return canonical
 
 
 # -- the promotion lattice --------------------------------------------------------------------

@@ -3,6 +3,7 @@ any trace, and JAX's printed form (``{ lambda ; a:f32[3]. let b:f32[3] = sin a i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -265,7 +266,11 @@ def _param_text(value: Any, top: bool = False) -> str:
         return np.dtype(value).name
     if isinstance(value, str) and not top:
         return repr(value)
-    return str(value)
+    # Object addresses change from run to run; JAX prints them masked.
+    return _ADDRESS.sub(" at 0xXXXXXXXXXXXX", str(value))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _pp_eqn(eqn: JaxprEqn, names: _Names) -> pp.Doc:

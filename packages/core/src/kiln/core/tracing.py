@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from kiln.core import errors
+from kiln.core.abstract import HasAval
 
 
 class Trace:
@@ -108,7 +109,7 @@ context.trace = EVAL_TRACE
 TraceContext.trace = EVAL_TRACE  # the default in threads started later
 
 
-class Tracer:
+class Tracer(HasAval):
     """A value standing in for an array while a transformation traces a function.
 
     Array methods and operators (``x + y``, ``x.sum()``, ``x[i]``) come from kiln.numpy,
@@ -122,26 +123,6 @@ class Tracer:
         self._trace = trace
 
     aval: Any  # subclasses provide it (a ShapedArray)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.aval.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.aval.dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.aval.shape)
-
-    @property
-    def size(self) -> int:
-        return self.aval.size
-
-    @property
-    def weak_type(self) -> bool:
-        return self.aval.weak_type
 
     def to_concrete_value(self) -> Any:
         """The value behind this tracer when Python may see it (e.g. under grad), else None."""

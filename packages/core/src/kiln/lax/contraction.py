@@ -7,6 +7,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any
 
+from kiln.core import dtypes
 from kiln.core.abstract import get_aval
 from kiln.core.config import values as _config
 from kiln.core.primitives.contraction import (
@@ -16,7 +17,6 @@ from kiln.core.primitives.contraction import (
     Precision,
     dot_general_p,
 )
-from kiln.lax.elementwise import _user_dtype
 
 __all__ = [
     "dot_general", "dot", "batch_matmul", "Precision", "PrecisionLike", "DotAlgorithm",
@@ -87,7 +87,7 @@ def dot(lhs: Any, rhs: Any, *, dimension_numbers: DotDimensionNumbers | None = N
     dims = ((_index_tuple(lhs_contract), _index_tuple(rhs_contract)),
             (_index_tuple(lhs_batch), _index_tuple(rhs_batch)))
     preferred = None if preferred_element_type is None \
-        else _user_dtype(preferred_element_type, "dot")
+        else dtypes.check_user_dtype(preferred_element_type, "dot")
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dims,
                               precision=canonicalize_precision(precision),
                               preferred_element_type=preferred, out_sharding=out_sharding)

@@ -466,28 +466,16 @@ def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Any:
 # -- conversions -------------------------------------------------------------------------------
 
 
-def _user_dtype(dtype: Any, fun_name: str) -> np.dtype:
-    """A dtype asked for by the user, canonicalised: without x64, a 64-bit type becomes the
-    32-bit one, with JAX's warning when the 64-bit type was named explicitly."""
-    requested = dtypes.dtype(dtype)
-    canonical = dtypes.canonicalize_dtype(requested)
-    python_type = any(dtype is t for t in (bool, int, float, builtins.complex))
-    if canonical != requested and not python_type:
-        warnings.warn(
-            f"Explicitly requested dtype {requested.name} requested in {fun_name} is not "
-            f"available, and will be truncated to dtype {canonical.name}. To enable more "
-            "dtypes, set the jax_enable_x64 configuration option or the JAX_ENABLE_X64 shell "
-            "environment variable. See https://github.com/jax-ml/jax#current-gotchas for more.",
-            stacklevel=3,
-        )
-    return canonical
+# kiln.numpy still imports this name.
+_user_dtype = dtypes.check_user_dtype
 
 
 def convert_element_type(operand: ArrayLike, new_dtype: Any) -> Any:
     """Elementwise cast to ``new_dtype``, with XLA's semantics: float to integer truncates
     toward zero and saturates, NaN becomes 0, integers wrap, complex to real keeps the real
     part. Returns ``operand`` itself when it already has that dtype."""
-    return _convert_element_type(operand, _user_dtype(new_dtype, "convert_element_type"))
+    new_dtype = dtypes.check_user_dtype(new_dtype, "convert_element_type")
+    return _convert_element_type(operand, new_dtype)
 
 
 def _convert_element_type(operand: ArrayLike, new_dtype: np.dtype | None = None,
@@ -539,7 +527,7 @@ def bitcast_convert_type(operand: ArrayLike, new_dtype: Any) -> Any:
     """Reinterpret the bits of each element as ``new_dtype``. A narrower ``new_dtype`` adds a
     last dimension (least significant part first); a wider one consumes it."""
     return _ew.bitcast_convert_type_p.bind(
-        operand, new_dtype=_user_dtype(new_dtype, "bitcast_convert_type"))
+        operand, new_dtype=dtypes.check_user_dtype(new_dtype, "bitcast_convert_type"))
 
 
 def reduce_precision(operand: float | ArrayLike, exponent_bits: int, mantissa_bits: int) -> Any:

@@ -38,7 +38,7 @@ from kiln.core.primitives.reductions import (  # noqa: F401  (re-exported)
 from kiln.core.staging import trace_to_jaxpr
 from kiln.core.tracing import Tracer
 from kiln.lax import elementwise as _ew
-from kiln.lax.elementwise import _convert_element_type, _user_dtype
+from kiln.lax.elementwise import _convert_element_type
 from kiln.tree_util import tree_flatten, tree_unflatten
 
 __all__ = [
@@ -96,14 +96,14 @@ def argmax(operand: Any, axis: int, index_dtype: Any) -> Any:
     """Index of the largest element along ``axis`` (the first one among ties; the first NaN
     if there is one)."""
     return _red.argmax_p.bind(operand, axes=(operator.index(axis),),
-                              index_dtype=_user_dtype(index_dtype, "argmax"))
+                              index_dtype=dtypes.check_user_dtype(index_dtype, "argmax"))
 
 
 def argmin(operand: Any, axis: int, index_dtype: Any) -> Any:
     """Index of the smallest element along ``axis`` (the first one among ties; the first NaN
     if there is one)."""
     return _red.argmin_p.bind(operand, axes=(operator.index(axis),),
-                              index_dtype=_user_dtype(index_dtype, "argmin"))
+                              index_dtype=dtypes.check_user_dtype(index_dtype, "argmin"))
 
 
 # -- lax.reduce -----------------------------------------------------------------------------------

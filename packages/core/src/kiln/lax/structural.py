@@ -24,7 +24,7 @@ from kiln.core.primitives import structural as _st
 
 # JAX's conversion semantics (constants folded into literals, weak types chosen) and its
 # dtype canonicalisation with the x64 warning live with convert_element_type.
-from kiln.lax.elementwise import _convert_element_type, _user_dtype
+from kiln.lax.elementwise import _convert_element_type
 
 broadcast_in_dim_p = _st.PRIMITIVES["broadcast_in_dim"]
 reshape_p = _st.PRIMITIVES["reshape"]
@@ -306,7 +306,7 @@ def full(shape: Shape, fill_value: Any, dtype: Any = None, *, sharding: Any = No
         aval = _aval(fill_value)
         fill_dtype, weak = aval.dtype, aval.weak_type
     else:
-        fill_dtype, weak = _user_dtype(dtype, "full"), False
+        fill_dtype, weak = dtypes.check_user_dtype(dtype, "full"), False
     return broadcast(_convert_element_type(fill_value, fill_dtype, weak), shape)
 
 
@@ -323,7 +323,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Shape | None = 
 def broadcasted_iota(dtype: Any, shape: Shape, dimension: int, *,
                      out_sharding: Any = None) -> Any:
     """An array of ``shape`` whose values count 0, 1, ... along ``dimension``."""
-    return iota_p.bind(dtype=_user_dtype(dtype, "broadcasted_iota"),
+    return iota_p.bind(dtype=dtypes.check_user_dtype(dtype, "broadcasted_iota"),
                        shape=_canonicalize_shape(shape),
                        dimension=operator.index(dimension), sharding=out_sharding)
 

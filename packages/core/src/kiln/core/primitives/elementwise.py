@@ -24,7 +24,20 @@ from kiln.core.abstract import ShapedArray
 from kiln.core.jaxpr import param_printers
 from kiln.core.primitive import Primitive, register_abstract_eval, register_impl
 from kiln.core.primitives import special_math
-from kiln.core.primitives.shape_rules import all_weak, broadcasting_shape, same_dtypes
+from kiln.core.primitives.shape_rules import (
+    ANY,
+    BOOL_OR_INT,
+    COMPLEX_PARTS,
+    FLOAT,
+    INEXACT,
+    INT,
+    NUM,
+    ORDERED,
+    all_weak,
+    broadcasting_shape,
+    check_dtype_kinds,
+    same_dtypes,
+)
 
 
 class RoundingMethod(enum.IntEnum):
@@ -32,57 +45,6 @@ class RoundingMethod(enum.IntEnum):
 
     AWAY_FROM_ZERO = 0
     TO_NEAREST_EVEN = 1
-
-
-# -- dtype classes, by the names JAX's errors give them ---------------------------------------
-
-_KIND_TESTS: dict[str, Callable[[np.dtype], bool]] = {
-    "integer": dtypes.is_int,
-    "signedinteger": lambda dt: dt in dtypes.signed_int_dtypes,
-    "floating": dtypes.is_float,
-    "complexfloating": dtypes.is_complex,
-    "bool": lambda dt: dt == dtypes.bool_,
-    "float32": lambda dt: dt == dtypes.float32,
-    "float64": lambda dt: dt == dtypes.float64,
-}
-# The order of the names is the order JAX lists them in.
-NUM = ("integer", "floating", "complexfloating")
-INEXACT = ("floating", "complexfloating")
-FLOAT = ("floating",)
-INT = ("integer",)
-BOOL_OR_INT = ("integer", "bool")
-ORDERED = ("integer", "floating", "bool")
-ANY = ("integer", "floating", "complexfloating", "bool")
-COMPLEX_PARTS = ("float32", "float64")
-
-_NARROW_INTS = frozenset((dtypes.int2, dtypes.int4, dtypes.uint2, dtypes.uint4))
-_FLOAT0_ERROR = (
-    "float0s do not support any operations by design, because they are not compatible with "
-    "non-trivial vector spaces. No implicit dtype conversion is done. You can use "
-    "np.zeros_like(arr, dtype=np.float) to cast a float0 array to a regular zeros array. \n"
-    "If you didn't expect to get a float0 you might have accidentally taken a gradient with "
-    "respect to an integer argument."
-)
-
-
-def check_dtype_kinds(name: str, avals: Sequence[ShapedArray],
-                      accepts: Sequence[Sequence[str]], narrow_ints: bool = True) -> None:
-    """JAX's TypeError for the first operand whose dtype is outside its accepted classes
-    (``accepts[i]`` for operand ``i``). One-operand primitives word it without a position."""
-    unary = len(avals) == 1
-    for i, (aval, kinds) in enumerate(zip(avals, accepts)):
-        dt = aval.dtype
-        if not any(_KIND_TESTS[k](dt) for k in kinds):
-            where = "" if unary else f" at position {i}"
-            if dt == dtypes.float0:
-                what = "float0 array" if unary else f"float0{where}"
-                raise TypeError(f"Called {name} with a {what}. " + _FLOAT0_ERROR)
-            raise TypeError(f"{name} does not accept dtype {dt.name}{where}. Accepted dtypes"
-                            f"{where} are subtypes of {', '.join(kinds)}.")
-        if not narrow_ints and dt in _NARROW_INTS:
-            raise TypeError(f"{name} does not accept dtype {dt.name}. Support for narrow-width "
-                            "integers is platform-dependent and limited to a few specific "
-                            "operations, e.g. basic arithmetic and type casting.")
 
 
 # -- computing with NumPy --------------------------------------------------------------------

@@ -6,8 +6,7 @@ Errors are the TypeErrors/ValueErrors JAX raises for the same mistakes, so a wro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -51,23 +50,55 @@ def all_weak(avals: Sequence[ShapedArray]) -> bool:
     return all(a.weak_type for a in avals)
 
 
-# dtype classes accepted by elementwise primitives, by name (used in the op tables)
-DTYPE_CLASSES: dict[str, Any] = {
+# -- dtype classes, by the names JAX's errors give them--------------------------------------
+
+_KIND_TESTS: dict[str, Callable[[np.dtype], bool]] = {
+    "integer": dtypes.is_int,
+    "signedinteger": lambda dt: dt in dtypes.signed_int_dtypes,
+    "floating": dtypes.is_float,
+    "complexfloating": dtypes.is_complex,
     "bool": lambda dt: dt == dtypes.bool_,
-    "int": dtypes.is_int,
-    "float": dtypes.is_float,
-    "complex": dtypes.is_complex,
+    "float32": lambda dt: dt == dtypes.float32,
+    "float64": lambda dt: dt == dtypes.float64,
 }
+# The order of the names is the order JAX lists them in.
+NUM = ("integer", "floating", "complexfloating")
+INEXACT = ("floating", "complexfloating")
+FLOAT = ("floating",)
+INT = ("integer",)
+BOOL_OR_INT = ("integer", "bool")
+ORDERED = ("integer", "floating", "bool")
+ANY = ("integer", "floating", "complexfloating", "bool")
+COMPLEX_PARTS = ("float32", "float64")
+
+_NARROW_INTS = frozenset((dtypes.int2, dtypes.int4, dtypes.uint2, dtypes.uint4))
+_FLOAT0_ERROR = (
+    "float0s do not support any operations by design, because they are not compatible with "
+    "non-trivial vector spaces. No implicit dtype conversion is done. You can use "
+    "np.zeros_like(arr, dtype=np.float) to cast a float0 array to a regular zeros array. \n"
+    "If you didn't expect to get a float0 you might have accidentally taken a gradient with "
+    "respect to an integer argument."
+)
 
 
-def check_dtype_classes(name: str, aval: ShapedArray, accepted: Sequence[str],
-                        position: int = 0) -> None:
-    if any(DTYPE_CLASSES[c](aval.dtype) for c in accepted):
-        return
-    kinds = {"bool": "bool", "int": "integer", "float": "floating-point", "complex": "complex"}
-    wanted = ", ".join(kinds[c] for c in accepted)
-    raise TypeError(f"{name} does not accept dtype {aval.dtype.name} at position {position}. "
-                    f"Accepted dtypes at position {position} are subtypes of {wanted}.")
+def check_dtype_kinds(name: str, avals: Sequence[ShapedArray],
+                      accepts: Sequence[Sequence[str]], narrow_ints: bool = True) -> None:
+    """JAX's TypeError for the first operand whose dtype is outside its accepted classes
+    (``accepts[i]`` for operand ``i``). One-operand primitives word it without a position."""
+    unary = len(avals) == 1
+    for i, (aval, kinds) in enumerate(zip(avals, accepts)):
+        dt = aval.dtype
+        if not any(_KIND_TESTS[k](dt) for k in kinds):
+            where = "" if unary else f" at position {i}"
+            if dt == dtypes.float0:
+                what = "float0 array" if unary else f"float0{where}"
+                raise TypeError(f"Called {name} with a {what}. " + _FLOAT0_ERROR)
+            raise TypeError(f"{name} does not accept dtype {dt.name}{where}. Accepted dtypes"
+                            f"{where} are subtypes of {', '.join(kinds)}.")
+        if not narrow_ints and dt in _NARROW_INTS:
+            raise TypeError(f"{name} does not accept dtype {dt.name}. Support for narrow-width "
+                            "integers is platform-dependent and limited to a few specific "
+                            "operations, e.g. basic arithmetic and type casting.")
 
 
 def canonical_axes(name: str, axes: Sequence[int], ndim: int) -> tuple[int, ...]:
