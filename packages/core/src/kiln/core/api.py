@@ -12,6 +12,7 @@ from kiln.core import abstract, dtypes
 from kiln.core.abstract import ShapedArray, get_aval
 from kiln.core.jaxpr import ClosedJaxpr
 from kiln.core.jit import _LazyArgNames, _normalize_argnums
+from kiln.core.primitives.collectives import extend_axis_env
 from kiln.core.staging import DebugInfo, trace_to_jaxpr
 from kiln.tree_util import tree_flatten, tree_unflatten
 
@@ -89,7 +90,8 @@ def make_jaxpr(
 
     @functools.wraps(fun)
     def make(*args: Any, **kwargs: Any) -> Any:
-        jaxpr, consts, out_tree = _trace_pytree(fun, args, kwargs, static, "make_jaxpr")
+        with extend_axis_env(axis_env or ()):
+            jaxpr, consts, out_tree = _trace_pytree(fun, args, kwargs, static, "make_jaxpr")
         closed = ClosedJaxpr(jaxpr, consts)
         if return_shape:
             shapes = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)

@@ -20,6 +20,7 @@ from kiln.core.config import values as config_values
 from kiln.core.dispatch import backend_of
 from kiln.core.jaxpr import ClosedJaxpr, Jaxpr, param_printers, pp_call_params
 from kiln.core.primitive import Primitive, register_abstract_eval, register_impl
+from kiln.core.primitives.collectives import axis_env
 from kiln.core.reference import run_jaxpr
 from kiln.core.staging import DebugInfo, flat_arg_names, trace_to_jaxpr
 from kiln.core.tracing import EVAL_TRACE, Tracer
@@ -180,7 +181,9 @@ class JitFunction:
             avals = tuple(map(get_aval, leaves))
         except TypeError:
             raise self._bad_argument(args, kwargs, leaves) from None
-        key = (in_tree, statics, avals, config_values.trace_key)
+        # Named axes (vmap's axis_name) change what collectives trace to.
+        axes = tuple(axis_env().items()) if tracing.context.trace is not EVAL_TRACE else ()
+        key = (in_tree, statics, avals, config_values.trace_key, axes)
         entry = self._cache.get(key)
         if entry is None:
             entry = self._trace(args, kwargs, nums, in_tree, avals)
@@ -192,7 +195,7 @@ class JitFunction:
         if config_values.disable_jit:
             return self.fun(*args, **kwargs)
         entry = None
-        if not kwargs and self._simple:
+        if not kwargs and self._simple and tracing.context.trace is EVAL_TRACE:
             # The hot path: positional arrays only. No pytree flattening, a key of avals.
             key = _array_key(args)
             if key is not None:

@@ -1,0 +1,14 @@
+"""The batching rules of kiln-core's primitives, one module per primitive family. Importing
+this package registers them all (``kiln.core.register_batch``)."""
+
+from kiln.batching.rules import (  # noqa: F401
+    collectives,
+    contraction,
+    control,
+    cumulative,
+    elementwise,
+    indexing,
+    reductions,
+    sorting,
+    structural,
+)
