@@ -34,8 +34,10 @@ def jax_oracle():
             + textwrap.dedent(code)
             + "\nprint('__ORACLE__' + json.dumps(result))\n"
         )
+        # kiln's backend choice (JAX_PLATFORMS=numpy) means nothing to JAX.
+        env = {k: v for k, v in os.environ.items() if k != "JAX_PLATFORMS"}
         proc = subprocess.run([python, "-c", program], capture_output=True, text=True,
-                              timeout=600)
+                              timeout=600, env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"JAX oracle failed:\n{proc.stderr}")
         line = next(x for x in proc.stdout.splitlines() if x.startswith("__ORACLE__"))
