@@ -11,6 +11,7 @@ import numpy as np
 
 import kiln
 from kiln import lax
+from kiln.core.config import enable_x64
 from kiln.core.primitives import contraction, cumulative, reductions, sorting
 
 _rng = np.random.default_rng(0)
@@ -67,14 +68,25 @@ for _prim in (reductions.argmax_p, reductions.argmin_p):
         _add(_prim, (_arr((3, 4), _dt),), {"axes": (0,), "index_dtype": np.dtype(np.int32)})
     _add(_prim, (_arr((2, 5), np.float32),), {"axes": (1,), "index_dtype": np.dtype(np.int16)})
 
-_comp = kiln.make_jaxpr(lambda a, b: lax.add(lax.mul(a, 2.0), b))(np.float32(0), np.float32(0))
-_add(reductions.reduce_p, (_arr((3, 4), np.float32), np.float32(0)),
-     {"computation": lax.add, "jaxpr": _comp, "dimensions": (1,)})
-_pair = kiln.make_jaxpr(lambda a0, a1, b0, b1: (lax.add(a0, b0), lax.mul(a1, b1)))(
-    np.float32(0), np.int32(0), np.float32(0), np.int32(0))
-_add(reductions.reduce_p, (_arr((2, 3), np.float32), _arr((2, 3), np.int32), np.float32(0),
-                           np.int32(1)),
-     {"computation": lax.add, "jaxpr": _pair, "dimensions": (0, 1)})
+# reduce carries its computation as a jaxpr of the operand dtypes, so the float64 variants
+# get a computation traced on float64 (with x64 on).
+def _reduce_examples(float_type: type) -> list[tuple]:
+    comp = kiln.make_jaxpr(lambda a, b: lax.add(lax.mul(a, 2.0), b))(
+        float_type(0), float_type(0))
+    pair = kiln.make_jaxpr(lambda a0, a1, b0, b1: (lax.add(a0, b0), lax.mul(a1, b1)))(
+        float_type(0), np.int32(0), float_type(0), np.int32(0))
+    return [
+        (reductions.reduce_p, (_arr((3, 4), float_type), float_type(0)),
+         {"computation": lax.add, "jaxpr": comp, "dimensions": (1,)}),
+        (reductions.reduce_p, (_arr((2, 3), float_type), _arr((2, 3), np.int32),
+                               float_type(0), np.int32(1)),
+         {"computation": lax.add, "jaxpr": pair, "dimensions": (0, 1)}),
+    ]
+
+
+EXAMPLES.extend(_reduce_examples(np.float32))
+with enable_x64():
+    EXAMPLES_X64.extend(_reduce_examples(np.float64))
 
 # -- cumulative ---------------------------------------------------------------------------------
 for _name, _prim in cumulative.PRIMITIVES.items():

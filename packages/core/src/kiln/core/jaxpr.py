@@ -149,6 +149,16 @@ class ClosedJaxpr:
 # -- evaluation ------------------------------------------------------------------------------
 
 
+def literal_value(lit: Literal) -> Any:
+    """The value to bind for a literal. A Python scalar stays one (weakly typed), unless the
+    dtype it would get now differs from the one it was traced with (x64 toggled since)."""
+    val = lit.val
+    if type(val) in (int, float, complex) and \
+            dtypes.python_scalar_dtype(type(val)) != lit.aval.dtype:
+        return np.asarray(val, lit.aval.dtype)[()]
+    return val
+
+
 def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list[Any]:
     """Evaluate ``jaxpr`` by binding each equation's primitive with the current trace: on
     concrete values this runs it; under a transformation it transforms it."""
@@ -158,14 +168,14 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], *args: Any) -> list[Any]:
     for v, x in zip(jaxpr.invars, args):
         env[v] = x
     for eqn in jaxpr.eqns:
-        ins = [env[a] if type(a) is not Literal else a.val for a in eqn.invars]
+        ins = [env[a] if type(a) is not Literal else literal_value(a) for a in eqn.invars]
         out = eqn.primitive.bind(*ins, **eqn.params)
         if eqn.primitive.multiple_results:
             for v, x in zip(eqn.outvars, out):
                 env[v] = x
         else:
             env[eqn.outvars[0]] = out
-    return [env[a] if type(a) is not Literal else a.val for a in jaxpr.outvars]
+    return [env[a] if type(a) is not Literal else literal_value(a) for a in jaxpr.outvars]
 
 
 def jaxpr_as_fun(closed: ClosedJaxpr) -> Callable[..., list[Any]]:
@@ -193,6 +203,7 @@ class _Names:
     def __init__(self) -> None:
         self.names: dict[Var, str] = {}
         self.count = 0
+        self.unused: set[Var] = set()  # equation outputs nothing reads: printed "_"
 
     def __call__(self, v: Var) -> str:
         name = self.names.get(v)
@@ -217,7 +228,7 @@ def _alphabetic(n: int) -> str:
 def _pp_atom(a: Atom, names: _Names) -> str:
     if type(a) is Literal:
         return repr(a)
-    return "_" if type(a) is DropVar else names(a)
+    return "_" if type(a) is DropVar or a in names.unused else names(a)
 
 
 def _pp_binder(v: Var, names: _Names) -> str:
@@ -225,6 +236,9 @@ def _pp_binder(v: Var, names: _Names) -> str:
 
 
 def pp_jaxpr(jaxpr: Jaxpr, names: _Names) -> pp.Doc:
+    used = {a for e in jaxpr.eqns for a in e.invars if type(a) is not Literal}
+    used.update(a for a in jaxpr.outvars if type(a) is not Literal)
+    names.unused.update(v for e in jaxpr.eqns for v in e.outvars if v not in used)
     constvars = " ".join(_pp_binder(v, names) for v in jaxpr.constvars)
     invars = " ".join(_pp_binder(v, names) for v in jaxpr.invars)
     eqns = [_pp_eqn(e, names) for e in jaxpr.eqns]
@@ -297,7 +311,7 @@ def pp_call_params(eqn: JaxprEqn, names: _Names) -> list[tuple[str, Any]]:
         if type(outer) is Var:
             names.assign(inner, names(outer))
     for outer, inner in zip(eqn.outvars, body.outvars):
-        if type(outer) is Var and type(inner) is Var:
+        if type(outer) is Var and type(inner) is Var and outer not in names.unused:
             names.assign(inner, names(outer))
     rest = sorted((k, v) for k, v in eqn.params.items() if k not in ("name", "jaxpr"))
     return [("name", eqn.params["name"]), ("jaxpr", closed)] + rest
