@@ -2,6 +2,7 @@
 
 from kiln.lax.collectives import *  # noqa: F401,F403
 from kiln.lax.contraction import *  # noqa: F401,F403
+from kiln.lax.control_flow import *  # noqa: F401,F403
 from kiln.lax.elementwise import *  # noqa: F401,F403
 from kiln.lax.indexing import *  # noqa: F401,F403
 from kiln.lax.reductions import *  # noqa: F401,F403

@@ -4,6 +4,7 @@ shape (abstract_eval) rules and NumPy (impl) rules."""
 from kiln.core.primitives import (  # noqa: F401
     collectives,
     contraction,
+    control_flow,
     cumulative,
     elementwise,
     indexing,
