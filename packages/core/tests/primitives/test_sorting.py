@@ -73,7 +73,9 @@ def test_sort_with_several_keys_is_lexicographic_and_stable(jit) -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
-                  elements=st.floats(-3, 3, width=32) | st.sampled_from([nan, inf, -inf, 0.0])),
+                  # XLA's CPU code flushes subnormals to zero, so they may compare equal to 0.
+                  elements=st.floats(-3, 3, width=32, allow_subnormal=False)
+                  | st.sampled_from([nan, inf, -inf, 0.0])),
        st.data())
 def test_sort_and_top_k_properties(x, data) -> None:
     axis = data.draw(st.integers(0, x.ndim - 1))
