@@ -22,21 +22,12 @@ CHECKS = ["jvp_vs_finite_differences", "transpose_dot_product"]
 # Failures that are not autodiff's: the primitive itself misbehaves on these inputs.
 # (backend or None for all, example id) -> why
 KNOWN_ISSUES = {
-    (None, "cumlogsumexp(complex64)"):
-        "kiln-core's cumlogsumexp decomposition adds a complex and a real array "
-        "(lax.add(big, log1p(...))), so it cannot be traced for complex operands",
     ("cpu", "gather(float32,int32)5"):
         "kiln-compiler's scatter-add of a scalar operand with empty index vectors fails XLA's "
         "HLO verifier (the transpose of this gather)",
     ("cpu", "gather(float64,int32)5"):
         "kiln-compiler's scatter-add of a scalar operand with empty index vectors fails XLA's "
         "HLO verifier (the transpose of this gather)",
-    ("cpu", "reduce(float64,float64)"):
-        "the x64 reduce examples keep a float32 computation jaxpr, which XLA rejects for "
-        "float64 operands (the primitive itself fails there)",
-    ("cpu", "reduce(float64,int32,float64,int32)"):
-        "the x64 reduce examples keep a float32 computation jaxpr, which XLA rejects for "
-        "float64 operands (the primitive itself fails there)",
 }
 
 
@@ -102,7 +93,7 @@ def _check(example: tuple, backend: str, request: pytest.FixtureRequest) -> None
     name = request.node.callspec.id.split("-", 1)[1]
     reason = KNOWN_ISSUES.get((backend, name)) or KNOWN_ISSUES.get((None, name))
     if reason is not None:
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     prim, args, params = example
     try:
         check_primitive(prim, *args, only=CHECKS, **params)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from kiln.compiler import jaxlib_api as api
@@ -11,9 +10,7 @@ from kiln.compiler.executable import Runner, make_callable
 from kiln.compiler.lowering import LoweredModule
 from kiln.core.abstract import get_aval
 from kiln.core.jaxpr import ClosedJaxpr
-
-# kiln-compiler may import kiln-core only: core's jit module holds the pytree functions it uses.
-_core_jit = importlib.import_module("kiln.core.jit")
+from kiln.core.pytree import tree_flatten
 
 
 class Lowered:
@@ -84,7 +81,7 @@ class Compiled:
         return list(self._runner.in_avals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        leaves = _core_jit.tree_flatten((args, kwargs))[0]
+        leaves = tree_flatten((args, kwargs))[0]
         self._check_arguments(leaves)
         return self.out_tree.unflatten(self._run(*leaves))
 

@@ -189,11 +189,25 @@ def default_backend_instance() -> Backend:
                     f"Unable to initialize backend(s) {', '.join(requested)} requested by "
                     f"jax_platforms; available: {', '.join(sorted(available))}"
                 )
-            platform = names[0]
+            _default = get_backend(names[0])
         else:
-            platform = max(available, key=lambda p: available[p][1])
-        _default = get_backend(platform)
+            _default = _best_backend(available)
     return _default
+
+
+def _best_backend(available: dict[str, tuple[type[Backend], int]]) -> Backend:
+    """The available backend of highest priority that starts; a platform whose client fails
+    to start (a broken GPU plugin, say) is skipped with a warning, as JAX does."""
+    ranked = sorted(available, key=lambda p: available[p][1], reverse=True)
+    for platform in ranked:
+        try:
+            return get_backend(platform)
+        except Exception as e:
+            if platform == ranked[-1]:
+                raise
+            warnings.warn(f"kiln: the {platform} backend failed to start ({e}); falling back "
+                          "to the next available one", stacklevel=3)
+    raise RuntimeError("no kiln backend is available")
 
 
 def default_backend() -> str:

@@ -38,7 +38,10 @@ def device_put_value(x: Any, aval: ShapedArray | None = None, device: Any = None
     backend, dev = _resolve_device(device)
     if aval is None:
         aval = get_aval(x)
-    if isinstance(x, Array) and x._backend is backend and (dev is None or x.device == dev):
+    # An explicit device commits the result to it (as JAX), so only a committed array that
+    # is already there can be returned as it is.
+    if isinstance(x, Array) and x._backend is backend and (
+            dev is None or (x.device == dev and x.committed)):
         return x
     return backend.device_put(x, aval, dev)
 
@@ -66,7 +69,15 @@ def block_until_ready(x: Any) -> Any:
     """Wait until every Array in the pytree ``x`` is computed; returns ``x``."""
     from kiln.tree_util import tree_leaves
 
+    by_backend: dict[Any, list[Array]] = {}
     for leaf in tree_leaves(x):
         if isinstance(leaf, Array):
-            leaf.block_until_ready()
+            by_backend.setdefault(leaf._backend, []).append(leaf)
+    for backend, arrays in by_backend.items():
+        wait_all = getattr(backend, "block_until_ready", None)
+        if wait_all is not None:  # the backend waits for several arrays at once
+            wait_all(arrays)
+        else:
+            for a in arrays:
+                a.block_until_ready()
     return x

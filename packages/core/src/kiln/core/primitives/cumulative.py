@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from kiln.core import dtypes
-from kiln.core.abstract import ShapedArray
+from kiln.core.abstract import ShapedArray, get_aval
 from kiln.core.primitive import (
     Primitive,
     register_abstract_eval,
@@ -103,6 +103,12 @@ def _lax(name: str) -> Callable[..., Any]:
 def _logaddexp(a: Any, b: Any) -> Any:
     from kiln import lax
 
+    if dtypes.is_complex(get_aval(a).dtype):
+        # Shift by the operand of larger real part, as the impl does.
+        a_bigger = lax.ge(lax.real(a), lax.real(b))
+        big, small = lax.select(a_bigger, a, b), lax.select(a_bigger, b, a)
+        shifted = lax.add(big, lax.log1p(lax.exp(lax.sub(small, big))))
+        return lax.select(lax.eq(lax.real(big), -np.inf), big, shifted)
     big = lax.max(a, b)
     delta = lax.sub(a, b)
     # delta is NaN when both are the same infinity (or either is NaN): a + b is then right.
