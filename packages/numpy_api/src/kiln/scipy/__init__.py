@@ -1,1 +1,3 @@
-"""kiln.scipy: not yet built (see the repository's issues)."""
+"""kiln.scipy: SciPy functions with JAX's semantics. ``kiln.scipy.special`` is provided."""
+
+from kiln.scipy import special  # noqa: F401
