@@ -104,7 +104,7 @@ def test_tracers_are_unhashable_and_immutable() -> None:
     def f(x):
         with pytest.raises(TypeError, match="unhashable"):
             hash(x)
-        with pytest.raises(TypeError, match="does not support item assignment"):
+        with pytest.raises(TypeError, match="do not support in-place item assignment"):
             x[0] = 1.0
         return x
 
@@ -123,3 +123,10 @@ def test_side_effects_run_at_trace_time_only() -> None:
     f(1.0)
     f(2.0)
     assert printed == ["traced"]
+
+
+def test_tracers_are_instances_of_kiln_array() -> None:
+    assert kiln.jit(lambda x: isinstance(x, kiln.Array))(1.0)
+    assert isinstance(kiln.device_put(1.0), kiln.Array)
+    assert not isinstance(np.ones(2), kiln.Array)
+    assert kiln.Array.__name__ == "Array"

@@ -236,6 +236,11 @@ def _pairing(a: Any, b: Any) -> float:
     return float(np.real(np.sum(_host(a) * _host(b))))
 
 
+def _tangent_aval(y: Any) -> ShapedArray:
+    aval = get_aval(y)
+    return ShapedArray(aval.shape, aval.dtype)
+
+
 def check_transpose_dot_product(prim: Primitive, args: Sequence[Any], params: dict) -> None:
     rule = get_rule("transpose", prim)
     if rule is None:
@@ -254,7 +259,9 @@ def check_transpose_dot_product(prim: Primitive, args: Sequence[Any], params: di
             _, jt = jvp(lambda x, i=i: _call(prim, args, params, [i], [x]), [args[i]], [t])
             if not any(_is_inexact(y) for y in jt):
                 continue  # float0 tangents: nothing is linear here
-            cts = [_random_like(rng, y) for y in jt]
+            # Integer outputs (float0 tangents) get zero cotangents and no pairing.
+            cts = [_random_like(rng, y) if _is_inexact(y) else Zero(_tangent_aval(y))
+                   for y in jt]
             undefined = list(args)
             undefined[i] = UndefinedPrimal(ShapedArray(get_aval(args[i]).shape,
                                                        get_aval(args[i]).dtype))
@@ -265,7 +272,7 @@ def check_transpose_dot_product(prim: Primitive, args: Sequence[Any], params: di
                 continue  # not linear in this argument
             if result is None or type(result) is Zero:
                 result = np.zeros(get_aval(args[i]).shape, get_aval(args[i]).dtype)
-            lhs = sum(_pairing(c, y) for c, y in zip(cts, jt))
+            lhs = sum(_pairing(c, y) for c, y in zip(cts, jt) if type(c) is not Zero)
             rhs = _pairing(result, t)
             _, rtol = _precision([args[i]] + list(jt))
             scale = max(1.0, abs(lhs))

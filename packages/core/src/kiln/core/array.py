@@ -124,7 +124,8 @@ class Array(HasAval):
         return iter(unstack(self))
 
     def __hash__(self) -> int:
-        raise TypeError(f"unhashable type: '{type(self).__name__}'")
+        cls = type(self)
+        raise TypeError(f"unhashable type: '{cls.__module__}.{cls.__qualname__}'")
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise item_assignment_error(self)
@@ -188,10 +189,30 @@ class SingleDeviceSharding:
 
 def item_assignment_error(x: Any) -> TypeError:
     return TypeError(
-        f"'{type(x).__name__}' object does not support item assignment. JAX arrays are "
-        "immutable. Instead of ``x[idx] = y``, use ``x = x.at[idx].set(y)`` or another .at[] "
-        "method: https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html"
+        "JAX arrays are immutable and do not support in-place item assignment. Instead of "
+        "x[idx] = y, use x = x.at[idx].set(y) or another .at[] method: "
+        "https://docs.jax.dev/en/latest/_autosummary/jax.numpy.ndarray.at.html"
     )
+
+
+class _ArrayOrTracer(type):
+    def __instancecheck__(cls, x: Any) -> bool:
+        return isinstance(x, (Array, Tracer))
+
+    def __subclasscheck__(cls, c: type) -> bool:
+        return issubclass(c, (Array, Tracer))
+
+
+class PublicArray(metaclass=_ArrayOrTracer):
+    """``kiln.Array``: the type of kiln arrays, as users see it. Like ``jax.Array``,
+    ``isinstance(x, kiln.Array)`` holds for concrete arrays and for tracers standing in for
+    them, so code that checks it behaves the same under ``jit``. (kiln's own code checks
+    :class:`Array`, the base of concrete arrays.)"""
+
+    __slots__ = ()
+
+
+PublicArray.__name__ = PublicArray.__qualname__ = "Array"
 
 
 def unstack(x: Any) -> list[Any]:

@@ -263,6 +263,12 @@ def _pp_value(value: Any, names: _Names) -> pp.Doc | str:
         return pp_jaxpr(value.jaxpr, names)
     if isinstance(value, Jaxpr):
         return pp_jaxpr(value, names)
+    if type(value) is tuple and value and all(isinstance(v, (Jaxpr, ClosedJaxpr))
+                                              for v in value):  # cond's branches
+        docs = [_pp_value(v, names) for v in value]
+        return pp.group(pp.concat([
+            pp.nest(2, pp.concat(["(", pp.softline, pp.join(pp.line, docs)])),
+            pp.softline, ")"]))
     return _param_text(value, top=True)
 
 

@@ -161,7 +161,7 @@ class Tracer(HasAval):
         raise errors.TracerArrayConversionError(self)
 
     def __hash__(self) -> int:
-        raise TypeError(f"unhashable type: {type(self).__name__}")
+        raise TypeError(f"unhashable type: '{type(self).__name__}'")
 
     def __len__(self) -> int:
         if not self.aval.shape:

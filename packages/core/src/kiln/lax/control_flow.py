@@ -332,7 +332,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any,
         return true_fun(*operands) if _concrete_value(pred) else false_fun(*operands)
     index = _ew.convert_element_type(pred, np.int32)
     return _bind_cond(index, [false_fun, true_fun], operands, "cond",
-                      ["false_fun", "true_fun"], reference=1)
+                      ["false_fun", "true_fun"], order=[1, 0])
 
 
 def switch(index: Any, branches: Sequence[Callable], *operands: Any,
@@ -365,18 +365,22 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any,
 
 
 def _bind_cond(index: Any, funs: list[Callable], operands: tuple, api_name: str,
-               names: list[str], reference: int = 0) -> Any:
-    """Bind ``cond`` of ``funs`` (branch i is ``funs[i]``) on ``operands``; every branch's
-    outputs are checked against those of ``funs[reference]``."""
+               names: list[str], order: Sequence[int] | None = None) -> Any:
+    """Bind ``cond`` of ``funs`` (branch i is ``funs[i]``) on ``operands``. The functions
+    are traced in ``order`` (JAX's: ``true_fun`` first for ``cond``), whose first is the
+    one every other's outputs are checked against; their consts are merged in that order."""
+    order = list(range(len(funs))) if order is None else list(order)
     leaves, in_tree = tree_flatten(operands)
     avals = _avals_of(leaves)
-    traced = [_trace(f, lambda f, xs: f(*tree_unflatten(in_tree, xs)), avals, api_name)
-              for f in funs]
-    for i, (name, f, t) in enumerate(zip(names, funs, traced)):
-        if i != reference:
-            _check_branch_outputs(api_name, names[reference], name, funs[reference], f,
-                                  traced[reference], t)
-    jaxprs, consts = _merge_consts(traced)
+    traced: list[Any] = [None] * len(funs)
+    for i in order:
+        traced[i] = _trace(funs[i], lambda f, xs: f(*tree_unflatten(in_tree, xs)), avals,
+                           api_name)
+    first = order[0]
+    for i in order[1:]:
+        _check_branch_outputs(api_name, names[first], names[i], funs[first], funs[i],
+                              traced[first], traced[i])
+    jaxprs, consts = _merge_consts(traced, order)
     args = [*consts, *leaves]
     # Outputs every branch forwards from the same input are that input, not cond outputs.
     forwards = [forwarded_inputs(j) for j in jaxprs]
@@ -387,15 +391,16 @@ def _bind_cond(index: Any, funs: list[Callable], operands: tuple, api_name: str,
                      for j in jaxprs)
     outs = iter(cond_p.bind(index, *args, branches=branches))
     flat = [next(outs) if f is None else _as_value(args[f]) for f in forward]
-    return tree_unflatten(traced[reference].out_tree, flat)
+    return tree_unflatten(traced[first].out_tree, flat)
 
 
-def _merge_consts(traced: list[_Traced]) -> tuple[list[Jaxpr], list[Any]]:
-    """The branches' consts, deduplicated by identity, as leading inputs of every branch."""
+def _merge_consts(traced: list[_Traced], order: Sequence[int]) -> tuple[list[Jaxpr], list[Any]]:
+    """The branches' consts (taken in ``order``, deduplicated by identity), as leading
+    inputs of every branch."""
     consts: list[Any] = []
     position: dict[int, int] = {}
-    for t in traced:
-        for c in t.consts:
+    for i in order:
+        for c in traced[i].consts:
             if id(c) not in position:
                 position[id(c)] = len(consts)
                 consts.append(c)
@@ -671,10 +676,11 @@ def _aval_tree_text(out: Any) -> str:
 
 def _unroll_count(unroll: Any, length: int) -> int:
     if isinstance(unroll, Tracer):
-        unroll = unroll.to_concrete_value()
-        if unroll is None:
+        value = unroll.to_concrete_value()
+        if value is None:
             raise ConcretizationTypeError(unroll, "The `unroll` argument to `scan` expects a "
                                           "concrete `int` or `bool` value.")
+        unroll = value
     if isinstance(unroll, (bool, np.bool_)):
         return max(length, 1) if unroll else 1
     unroll = int(unroll)

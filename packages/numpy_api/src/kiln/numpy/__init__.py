@@ -11,7 +11,7 @@ tracers (``x + y``, ``x.sum()``, ``x[i]``...).
 import math as _math
 
 import numpy as _np
-from kiln.core.array import Array as ndarray
+from kiln.core.array import PublicArray as ndarray
 from kiln.numpy import array_methods as _array_methods
 from kiln.numpy.contraction import (
     cross,

@@ -209,6 +209,11 @@ def _searchsorted(self: Any, v: Any, side: str = "left", sorter: Any = None, *,
     return sorting.searchsorted(self, v, side=side, sorter=sorter, method=method)
 
 
+def _compress(self: Any, condition: Any, axis: int | None = None, *, size: int | None = None,
+              fill_value: Any = 0, out: None = None) -> Any:
+    return indexing.compress(condition, self, axis, size=size, fill_value=fill_value, out=out)
+
+
 def _clip(self: Any, min: Any = None, max: Any = None) -> Any:
     from kiln.numpy.selection import clip
 
@@ -251,9 +256,7 @@ METHODS: dict[str, Any] = {
     "argmax": _method(reductions.argmax), "argmin": _method(reductions.argmin),
     "argpartition": _method(sorting.argpartition), "argsort": _method(sorting.argsort),
     "astype": _astype, "byteswap": _byteswap, "choose": _method(indexing.choose),
-    "clip": _clip, "compress": lambda self, condition, axis=None, *, size=None,
-    fill_value=0, out=None: indexing.compress(condition, self, axis, size=size,
-                                              fill_value=fill_value, out=out),
+    "clip": _clip, "compress": _compress,
     "conj": _method(ufuncs.conjugate), "conjugate": _method(ufuncs.conjugate),
     "copy": _method(creation.copy), "cumprod": _method(reductions.cumprod),
     "cumsum": _method(reductions.cumsum), "diagonal": _method(creation.diagonal),

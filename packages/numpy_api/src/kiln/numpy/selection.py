@@ -178,5 +178,3 @@ def apply_where(cond: Any, fn: Callable[[Any], Any], x: Any, fallback: Any) -> A
     safe = _where(cond, x, fallback)
     return _where(cond, fn(safe), fallback)
 
-
-promote_shapes = promotion.promote_shapes

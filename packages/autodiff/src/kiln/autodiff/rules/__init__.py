@@ -5,6 +5,7 @@ from kiln.autodiff.rules import (  # noqa: F401
     calls,
     collectives,
     contraction,
+    control_flow,
     cumulative,
     elementwise,
     indexing,

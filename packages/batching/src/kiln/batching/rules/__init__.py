@@ -5,6 +5,7 @@ from kiln.batching.rules import (  # noqa: F401
     collectives,
     contraction,
     control,
+    control_flow,
     cumulative,
     elementwise,
     indexing,

@@ -52,6 +52,7 @@ from kiln.compiler.rules import (  # noqa: E402,F401  (registering is the import
     calls,
     collectives,
     contraction,
+    control_flow,
     cumulative,
     elementwise,
     indexing,
