@@ -75,7 +75,7 @@ def test_functions_reject_lists_with_jax_message(fn: str) -> None:
 
 def test_arrays_are_immutable() -> None:
     x = jnp.arange(4)
-    with pytest.raises(TypeError, match="does not support item assignment"):
+    with pytest.raises(TypeError, match="do not support in-place item assignment"):
         x[0] = 5
     assert x.tolist() == [0, 1, 2, 3]
 
