@@ -1,7 +1,7 @@
 """kiln's automation: the test suite, each package alone, lint, and JAX as an oracle.
 
-    nox -s tests          # the whole suite (what CI runs), default backend
-    nox -s tests_numpy    # the whole suite again with the NumPy reference backend forced
+    nox -s tests          # the whole suite (what CI runs): default backend, then NumPy's
+    nox -s tests_numpy    # the whole suite with the NumPy reference backend forced only
     nox -s pick           # each package alone, with only its declared dependencies
     nox -s lint           # ruff
     nox -s oracle         # differential tests against JAX 0.10.2 (in its own virtualenv)
@@ -59,14 +59,17 @@ def _install_all(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole suite on the default backend."""
+    """The whole suite on the default backend (XLA), then again with the NumPy reference
+    backend forced (JAX_PLATFORMS=numpy)."""
     _install_all(session)
     session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
+    session.run("pytest", "-p", "no:cacheprovider", *session.posargs,
+                env={"JAX_PLATFORMS": "numpy"})
 
 
 @nox.session
 def tests_numpy(session: nox.Session) -> None:
-    """The whole suite with the NumPy reference backend forced (JAX_PLATFORMS=numpy)."""
+    """The whole suite with the NumPy reference backend forced (JAX_PLATFORMS=numpy) only."""
     _install_all(session)
     session.run("pytest", "-p", "no:cacheprovider", *session.posargs,
                 env={"JAX_PLATFORMS": "numpy"})
